@@ -1,0 +1,1 @@
+"""Pipelines that turn sources (vocabulary data, policy documents) into RDF."""
