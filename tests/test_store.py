@@ -21,9 +21,17 @@ DATA = """
 G = iris.graph("partnerships/test")
 
 
-@pytest.fixture(params=["memory", "oxigraph"])
+@pytest.fixture(params=["memory", "oxigraph", "remote"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Store:
-    s = Store.memory() if request.param == "memory" else Store.open(tmp_path / "store")
+    if request.param == "memory":
+        s = Store.memory()
+    elif request.param == "oxigraph":
+        s = Store.open(tmp_path / "store")
+    else:
+        url = request.getfixturevalue("oxigraph_server")
+        s = Store.remote(url + "/query")
+        for g in s.graphs():
+            s.drop_graph(g)
     s.replace_graph(G, DATA)
     return s
 
@@ -61,7 +69,7 @@ def test_limit_truncates_and_says_so(store: Store) -> None:
 
 
 def test_bad_data_leaves_the_graph_as_it_was(store: Store) -> None:
-    with pytest.raises(SyntaxError):
+    with pytest.raises(SyntaxError):  # parsed locally, before anything is removed or sent
         store.replace_graph(G, "<a> <b> .")
     assert store.count(G) == 5
 
