@@ -94,3 +94,9 @@ def test_disk_store_persists_and_opens_read_only(tmp_path: Path) -> None:
     del s
     ro = Store.open(path, read_only=True)
     assert ro.count() == 5
+
+
+def test_a_variable_bound_to_several_values_matches_any(store: Store) -> None:
+    q = "SELECT ?p WHERE { ?p <https://w3id.org/skillkg/ontology#originCountry> ?c } ORDER BY ?p"
+    rows = store.select(q, {"c": [iris.country("MAR"), iris.country("PHL")]})
+    assert len(rows) == 2

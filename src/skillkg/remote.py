@@ -15,7 +15,7 @@ does that with ``--union-default-graph``, Fuseki with
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import httpx
 import pyoxigraph as ox
@@ -73,7 +73,8 @@ class RemoteBackend:
                 f"{response.text[:500]}"
             )
 
-    def query(self, sparql: str, bindings: Mapping[str, Term], limit: int | None) -> QueryResult:
+    def query(self, sparql: str, bindings: Mapping[str, Term | Sequence[Term]],
+              limit: int | None) -> QueryResult:
         text = inject_values(sparql, bindings)
         try:
             response = self.client.post(

@@ -18,7 +18,7 @@ ontology, vocabularies, records, passages and inferences at once, and
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal as TypingLiteral
@@ -27,6 +27,7 @@ from typing import Protocol
 import pyoxigraph as ox
 
 Term = ox.NamedNode | ox.BlankNode | ox.Literal
+Value = str | int | float | bool | Term
 
 #: RDF formats by short name, as used on the command line and in the API.
 RDF_FORMATS: dict[str, ox.RdfFormat] = {
@@ -132,22 +133,25 @@ _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 _FORM = re.compile(r"\b(SELECT|ASK|DESCRIBE)\b[^{]*\{", re.IGNORECASE)
 
 
-def inject_values(sparql: str, bindings: Mapping[str, Term]) -> str:
-    """Bind variables by adding a ``VALUES`` block at the start of the ``WHERE`` group.
+def inject_values(sparql: str, bindings: Mapping[str, Term | Sequence[Term]]) -> str:
+    """Bind variables by adding ``VALUES`` blocks at the start of the ``WHERE`` group.
 
-    The terms are written by pyoxigraph in N-Triples syntax, so no user text
-    can change the query's structure.  This works the same on every backend
-    (the value joins inside the group, before ``LIMIT`` and ``ORDER BY``).
+    A variable bound to a sequence of terms gets one row per term (any of them);
+    several variables are independent (their combinations).  The terms are
+    written by pyoxigraph in N-Triples syntax, so no user text can change the
+    query's structure.  This works the same on every backend: the values join
+    inside the group, before ``LIMIT`` and ``ORDER BY``.
     """
     if not bindings:
         return sparql
     match = _WHERE.search(sparql) or _FORM.search(sparql)
     if match is None:
         raise QuerySyntaxError("cannot bind variables: the query has no WHERE group")
-    names = " ".join(f"?{name}" for name in bindings)
-    values = " ".join(str(t) for t in bindings.values())
-    block = f" VALUES ({names}) {{ ({values}) }} "
-    return sparql[: match.end()] + block + sparql[match.end():]
+    blocks = []
+    for name, value in bindings.items():
+        values = value if isinstance(value, list | tuple) else [value]
+        blocks.append(f"VALUES ?{name} {{ {' '.join(str(t) for t in values)} }}")
+    return sparql[: match.end()] + " " + " ".join(blocks) + " " + sparql[match.end():]
 
 
 class Backend(Protocol):
@@ -156,7 +160,7 @@ class Backend(Protocol):
     name: str
 
     def query(
-        self, sparql: str, bindings: Mapping[str, Term], limit: int | None
+        self, sparql: str, bindings: Mapping[str, Term | Sequence[Term]], limit: int | None
     ) -> QueryResult: ...
 
     def update(self, sparql: str) -> None: ...
@@ -212,7 +216,8 @@ class OxigraphBackend:
                 "Is another process writing to it? Run `skillkg build` to create one."
             ) from exc
 
-    def query(self, sparql: str, bindings: Mapping[str, Term], limit: int | None) -> QueryResult:
+    def query(self, sparql: str, bindings: Mapping[str, Term | Sequence[Term]],
+              limit: int | None) -> QueryResult:
         try:
             result = self.store.query(
                 inject_values(sparql, bindings), use_default_graph_as_union=True
@@ -309,7 +314,7 @@ class Store:
     def query(
         self,
         sparql: str,
-        bindings: Mapping[str, str | int | float | bool | Term] | None = None,
+        bindings: Mapping[str, Value | Sequence[Value]] | None = None,
         limit: int | None = None,
     ) -> QueryResult:
         """Run a SPARQL query over the union of all graphs.
@@ -319,11 +324,14 @@ class Store:
         the query text.  ``limit`` caps the rows or triples kept (the result
         says ``truncated``).
         """
-        bound = {k.lstrip("?$"): term(v) for k, v in (bindings or {}).items()}
+        bound: dict[str, Term | list[Term]] = {
+            k.lstrip("?$"): [term(x) for x in v] if isinstance(v, list | tuple) else term(v)
+            for k, v in (bindings or {}).items()
+        }
         return self.backend.query(sparql, bound, limit)
 
     def select(
-        self, sparql: str, bindings: Mapping[str, str | int | float | bool | Term] | None = None
+        self, sparql: str, bindings: Mapping[str, Value | Sequence[Value]] | None = None
     ) -> SelectResult:
         """Run a ``SELECT`` query; raise ``ValueError`` if the query is of another form."""
         result = self.query(sparql, bindings)
