@@ -165,3 +165,80 @@ def info(store: Annotated[str | None, typer.Option(help="Store to describe.")] =
     manifest = read_manifest(config.paths().current) if store is None else {}
     console.print_json(json.dumps({"store": kg.kind, "graphs": kg.counts(),
                                    "build": manifest.get("started")}))
+
+
+def open_searcher(store: str | None = None):  # noqa: ANN201 - Searcher imported lazily
+    """Load the search index of the current build beside its store."""
+    from skillkg.index import SearchIndexError
+    from skillkg.search import Searcher
+
+    kg = open_store(store)
+    try:
+        return Searcher(kg, config.paths().index)
+    except SearchIndexError as exc:
+        raise fail(str(exc)) from exc
+
+
+@app.command()
+def search(
+    question: Annotated[str, typer.Argument(help="A question in English or French.")],
+    k: Annotated[int, typer.Option("-k", help="How many results.")] = 10,
+    type_: Annotated[str | None, typer.Option("--type", help="Only results of this kind.")] = None,
+    mode: Annotated[str, typer.Option(help="hybrid+graph, hybrid, embedding or lexical.")] = (
+        "hybrid+graph"
+    ),
+    json_out: Annotated[bool, typer.Option("--json", help="Print the response as JSON.")] = False,
+) -> None:
+    """Search the graph: linked constraints, embeddings and BM25, with explanations."""
+    from skillkg.query import QueryError
+
+    searcher = open_searcher()
+    try:
+        response = searcher.search(question, k=k, type=type_, mode=mode)
+    except QueryError as exc:
+        raise fail(str(exc), code=2) from exc
+    if json_out:
+        console.print_json(json.dumps(response.to_json(), ensure_ascii=False))
+        return
+    interp = response.interpretation
+    understood = ", ".join(f"{link['text']} → {link['iri'].rsplit('/id/', 1)[-1]}"
+                           for link in interp["links"]) or "no entity linked"
+    console.print(f"[bold]{response.query}[/]  [dim]({interp['language']}, target "
+                  f"{interp['target']}; {understood})[/]")
+    if response.relaxed:
+        console.print(f"[yellow]no result met every constraint; relaxed: "
+                      f"{', '.join(response.relaxed)}[/]")
+    table = Table(show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("result")
+    table.add_column("kind")
+    table.add_column("why")
+    for i, r in enumerate(response.results, start=1):
+        table.add_row(str(i), f"{r.label}\n[dim]{r.iri}[/]", r.kind,
+                      "\n".join(w.detail for w in r.why[:5]))
+    console.print(table)
+    if response.sparql:
+        err.print(f"[dim]SPARQL run ({response.took_ms:.0f} ms); rerun it with `skillkg sparql`:[/]")
+        err.print(response.sparql, markup=False)
+
+
+@app.command("eval")
+def evaluate_search(
+    gold: Annotated[Path | None, typer.Option(help="Gold file (YAML).")] = None,
+    markdown: Annotated[bool, typer.Option(help="Print a Markdown table.")] = False,
+) -> None:
+    """Score search on the gold set: recall@5, MRR and nDCG@10 for each mode."""
+    from skillkg.evaluation import evaluate, load_gold, markdown_table
+
+    gold_path = gold or config.paths().root / "tests" / "eval" / "gold.yaml"
+    questions = load_gold(gold_path)
+    scores = evaluate(open_searcher(), questions)
+    if markdown:
+        console.print(markdown_table(scores, len(questions)), markup=False)
+        return
+    table = Table(title=f"search on {len(questions)} gold questions ({gold_path.name})")
+    for col in ("mode", "recall@5", "MRR", "nDCG@10"):
+        table.add_column(col, justify="left" if col == "mode" else "right")
+    for s in scores:
+        table.add_row(s.mode, f"{s.recall_at_5:.3f}", f"{s.mrr:.3f}", f"{s.ndcg_at_10:.3f}")
+    console.print(table)

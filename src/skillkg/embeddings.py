@@ -118,7 +118,5 @@ def load_embedder(name_or_path: str | None = None) -> Embedder:
             f"cannot load the embedding model {name!r} ({exc.__class__.__name__}: {exc}). "
             f"Set {ENV_VAR} to a local model directory or a model name reachable offline."
         ) from exc
-    dim_fn = getattr(model, "get_embedding_dimension", None) or getattr(
-        model, "get_sentence_embedding_dimension"
-    )
+    dim_fn = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
     return Embedder(name=name, model=model, dimension=int(dim_fn()))

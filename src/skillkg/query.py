@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 
 from skillkg import iris
 from skillkg.index import fold, tokenize
@@ -311,27 +311,19 @@ def _dedupe(links: list[Link]) -> list[Link]:
     return out
 
 
-_LEXICONS: dict[int, OccupationLexicon] = {}
+_LEXICONS: weakref.WeakKeyDictionary[Store, OccupationLexicon] = weakref.WeakKeyDictionary()
 
 
 def _lexicon(store: Store) -> OccupationLexicon:
-    key = id(store)
-    if key not in _LEXICONS:
-        _LEXICONS[key] = build_lexicon(store)
-    return _LEXICONS[key]
-
-
-@lru_cache(maxsize=8)
-def _linker_for(store_id: int) -> Linker:
-    from skillkg import language
-
-    store = _STORES[store_id]
-    return lambda text, lang: language.link(text, lang, store=store)
-
-
-_STORES: dict[int, Store] = {}
+    """The occupation lexicon of ``store``, built once per store."""
+    lexicon = _LEXICONS.get(store)
+    if lexicon is None:
+        lexicon = _LEXICONS[store] = build_lexicon(store)
+    return lexicon
 
 
 def _default_linker(store: Store) -> Linker:
-    _STORES[id(store)] = store
-    return _linker_for(id(store))
+    """The shared language module's entity linker over ``store``'s labels."""
+    from skillkg import language
+
+    return lambda text, lang: language.link(text, lang, store=store)

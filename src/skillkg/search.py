@@ -25,10 +25,10 @@ Modes (for evaluation): ``embedding``, ``lexical``, ``hybrid``, ``hybrid+graph``
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections import defaultdict
-import dataclasses
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
