@@ -42,7 +42,9 @@ class SourceError(ValueError):
         self.path = path
         self.line = line
         self.column = column
-        where = f"{path}:{line}:{column}" if line else str(path)
+        where = str(path)
+        if line:
+            where += f":{line}" + (f":{column}" if column else "")
         super().__init__(f"{where}: {message}")
 
 
