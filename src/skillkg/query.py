@@ -188,14 +188,17 @@ def build_lexicon(store: Store) -> OccupationLexicon:
 
 # -- directions ------------------------------------------------------------------------
 
-_BETWEEN = re.compile(r"\b(between|entre)\s*$", re.IGNORECASE)
-_AND = re.compile(r"^\s*(and|et|&)\s*$", re.IGNORECASE)
-_TO_BETWEEN = re.compile(r"^\s*(to|into|towards|->|→|vers|à|a|au|aux|en|jusqu'en)\s*$",
-                         re.IGNORECASE)
-_FROM = re.compile(r"\b(from|depuis|originating in|origin|d'origine|de|du|des|d')\s*$",
-                   re.IGNORECASE)
+_ART = r"(?:\s+the|\s+l'|\s+la|\s+le|\s+les|\s+d'|\s+du|\s+des)?"
+_BETWEEN = re.compile(r"\b(between|entre)" + _ART + r"\s*$", re.IGNORECASE)
+_AND = re.compile(r"^\s*(and|et|&)" + _ART + r"\s*$", re.IGNORECASE)
+_TO_BETWEEN = re.compile(
+    r"^\s*(to|into|towards|->|→|vers|à|a|au|aux|en|jusqu'en)" + _ART + r"\s*$", re.IGNORECASE
+)
+_FROM = re.compile(r"\b(from|depuis|originating in|origin|d'origine|de|du|des|d')" + _ART
+                   + r"\s*$", re.IGNORECASE)
 _TO = re.compile(
-    r"\b(to|into|towards|in|vers|à destination de|a destination de|destination|en|au|aux)\s*$",
+    r"\b(to|into|towards|in|vers|à destination de|a destination de|destination|en|au|aux)"
+    + _ART + r"\s*$",
     re.IGNORECASE,
 )
 
