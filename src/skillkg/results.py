@@ -118,6 +118,21 @@ def _delimited(result: SelectResult | AskResult, tsv: bool) -> str:
     return buf.getvalue()
 
 
+def _used_prefixes(triples: list[ox.Triple]) -> dict[str, str]:
+    """The project prefixes that some IRI of ``triples`` starts with."""
+    used: dict[str, str] = {}
+    iri_values = {
+        term.value
+        for t in triples
+        for term in (t.subject, t.predicate, t.object)
+        if isinstance(term, ox.NamedNode)
+    }
+    for name, ns in iris.PREFIXES.items():
+        if any(v.startswith(ns) for v in iri_values):
+            used[name] = ns
+    return used
+
+
 def serialize(result: QueryResult, fmt: str) -> str:
     """Write ``result`` in ``fmt``: json, xml, csv, tsv (SELECT/ASK) or turtle, ntriples,
     jsonld, rdfxml (CONSTRUCT/DESCRIBE)."""
@@ -127,7 +142,7 @@ def serialize(result: QueryResult, fmt: str) -> str:
                 f"format {fmt!r} does not fit a CONSTRUCT/DESCRIBE result; use one of "
                 + ", ".join(_GRAPH_FORMATS)
             )
-        prefixes = dict(iris.PREFIXES) if fmt == "turtle" else None
+        prefixes = _used_prefixes(result.triples) if fmt == "turtle" else None
         data = ox.serialize(result.triples, format=_GRAPH_FORMATS[fmt], prefixes=prefixes)
         return (data or b"").decode("utf-8")
     if fmt == "json":
