@@ -28,6 +28,7 @@ def project(tmp_path: Path) -> Paths:
     """A copy of the project's ontology in a temporary folder, with its own var/."""
     root = tmp_path / "project"
     shutil.copytree(ROOT / "ontology", root / "ontology")
+    (root / "ontology" / "partnerships").mkdir(exist_ok=True)
     return Paths(root=root, var=root / "var")
 
 
