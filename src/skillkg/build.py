@@ -208,6 +208,18 @@ def _ingest(store: Store, paths: Paths, report: BuildReport, ui: Reporter) -> No
         raise BuildError("document ingest failed: " + "; ".join(str(e) for e in errors))
     report.documents = int(getattr(result, "documents", 0) or 0)
     report.passages = int(getattr(result, "passages", 0) or 0)
+    kinds = dict(getattr(result, "mentions_by_kind", {}) or {})
+    candidates = getattr(result, "candidates", None)
+    if kinds or candidates:
+        top = candidates.most_common(10) if candidates else []
+        report.extra["ingest"] = {"mentions_by_kind": kinds, "unlinked_candidates": dict(top)}
+        ui.note(
+            f"ingested {report.documents} documents, {report.passages} passages, "
+            f"{sum(kinds.values())} mentions ("
+            + ", ".join(f"{k} {n}" for k, n in sorted(kinds.items(), key=lambda kv: -kv[1]))
+            + "); unlinked candidates: "
+            + (", ".join(f"{text} ×{n}" for text, n in top) or "none")
+        )
 
 
 def _index(store: Store, staging: Path, report: BuildReport, ui: Reporter) -> None:

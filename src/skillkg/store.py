@@ -253,8 +253,8 @@ class OxigraphBackend:
         if self.path is not None and self.name == "oxigraph":
             try:
                 self.store.flush()
-            except OSError:
-                pass  # read-only stores cannot flush
+            except (OSError, RuntimeError):
+                pass  # read-only stores cannot flush (pyoxigraph raises RuntimeError)
 
 
 class Store:
