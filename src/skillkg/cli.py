@@ -167,6 +167,62 @@ def info(store: Annotated[str | None, typer.Option(help="Store to describe.")] =
                                    "build": manifest.get("started")}))
 
 
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Source files or folders (.txt, .pdf, .html).")],
+    store: Annotated[str | None, typer.Option(
+        help="Store to write to (default: the current build's store).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Read, clean and link only; write nothing.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Ingest policy documents: passages, mentions and provenance, one named graph per document."""
+    from skillkg.ingest.pipeline import ingest_paths, render_summary, summary_json
+
+    loc = store or config.store_location()
+    if "://" not in loc and loc != "memory:" and not Path(loc).exists():
+        raise fail(f"no store at {loc}: run `skillkg build` first (or pass --store)")
+    try:
+        target = Store.from_location(loc, read_only=dry_run)
+    except StoreError as exc:
+        raise fail(str(exc)) from exc
+    with target, _progress() as progress:
+        result = ingest_paths(paths, target, progress=RichReporter(progress), dry_run=dry_run)
+    del target  # closed: let the store's lock go even if an error exit keeps this frame alive
+    if json_out:
+        console.print_json(json.dumps(summary_json(result)))
+    else:
+        render_summary(result, console)
+    if result.errors:
+        raise fail(f"{len(result.errors)} source(s) not ingested; the others and the rest of "
+                   "the graph are unaffected")
+
+
+@app.command()
+def vocab(
+    only: Annotated[list[str] | None, typer.Option(
+        help="Vocabulary to regenerate (repeatable): isco08, gcm, sdg, isced, eqf, places, "
+        "groupings.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: ontology/vocab).")] = None,
+) -> None:
+    """Regenerate the SKOS vocabularies of ontology/vocab/ from the reference data in ingest/data/."""
+    from skillkg.formatting import FormatError
+    from skillkg.ingest import vocabularies as v
+
+    names = list(only) if only else list(v.VOCABULARIES)
+    with _progress() as progress:
+        task = progress.add_task("generate vocabularies", total=len(names))
+        try:
+            written = v.generate(out or v.DEFAULT_OUT_DIR, names=names,
+                                 on_step=lambda name: progress.advance(task))
+        except (v.VocabularyError, FormatError) as exc:
+            raise fail(str(exc)) from exc
+    table = Table("vocabulary", "triples", "file")
+    for w in written:
+        table.add_row(w.name, str(w.triples), f"{w.path}{'' if w.changed else ' (unchanged)'}")
+    console.print(table)
+
+
 def open_searcher(store: str | None = None):  # noqa: ANN201 - Searcher imported lazily
     """Load the search index of the current build beside its store."""
     from skillkg.index import SearchIndexError
@@ -242,3 +298,174 @@ def evaluate_search(
     for s in scores:
         table.add_row(s.mode, f"{s.recall_at_5:.3f}", f"{s.mrr:.3f}", f"{s.ndcg_at_10:.3f}")
     console.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    build_dir: Annotated[Path | None, typer.Option(
+        "--build", help="A build folder to serve (default: var/current).")] = None,
+    time_limit: Annotated[float | None, typer.Option(
+        help="Seconds a SPARQL query may run (default 30, or $SKILLKG_SPARQL_TIME_LIMIT).")] = None,
+    row_limit: Annotated[int | None, typer.Option(
+        help="Rows a SPARQL query may return (default 10000, or $SKILLKG_SPARQL_ROW_LIMIT).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="SPARQL worker processes (default 2, or $SKILLKG_SPARQL_WORKERS).")] = None,
+    allow_service: Annotated[list[str] | None, typer.Option(
+        help="A SERVICE endpoint SPARQL queries may call (repeatable).")] = None,
+) -> None:
+    """Serve the graph over HTTP: the web page, /search, /sparql, /id/… pages and /ontology."""
+    from skillkg.api.app import serve as run_server
+    from skillkg.api.settings import SettingsError, settings_from_env
+
+    try:
+        settings = settings_from_env(
+            build_dir, time_limit=time_limit, row_limit=row_limit, workers=workers,
+            service_allow_list=tuple(allow_service) if allow_service else None)
+    except SettingsError as exc:
+        raise fail(str(exc)) from exc
+    err.print(f"serving {settings.build_dir} on http://{host}:{port}/ (Ctrl-C to stop)")
+    run_server(settings, host=host, port=port)
+
+
+# -- contributions: validate, fmt, diff, new --------------------------------------------------
+
+
+@app.command("validate")
+def validate_command(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Turtle files or folders to validate (default: ontology/).")] = None,
+    output: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
+    no_reason: Annotated[bool, typer.Option(
+        "--no-reason", help="Skip the OWL consistency check (HermiT).")] = False,
+    ontology: Annotated[Path | None, typer.Option(
+        help="The ontology folder giving context (default: the one above PATHS).")] = None,
+) -> None:
+    """Check contributions: Turtle syntax, SHACL shapes, project rules, OWL consistency.
+
+    Exits with 1 if any problem is an error (warnings and notes do not fail).
+    """
+    from rich.markup import escape
+
+    from skillkg.validation import ValidationSetupError, format_text, validate
+
+    if output not in ("text", "json"):
+        raise fail(f"--format {output!r}: use text or json", code=2)
+    try:
+        report = validate(paths or None, ontology_dir=ontology, reason=not no_reason)
+    except ValidationSetupError as exc:
+        raise fail(str(exc), code=2) from exc
+    if output == "json":
+        sys.stdout.write(report.to_json() + "\n")
+    else:
+        colours = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+        for line in format_text(report):
+            severity = line.split(" ", 1)[0]
+            if severity in colours:
+                rest = escape(line[len(severity):])
+                console.print(f"[{colours[severity]}]{severity}[/]{rest}",
+                              markup=True, highlight=False, soft_wrap=True)
+            else:
+                console.print(line, markup=False, highlight=False, soft_wrap=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("fmt")
+def fmt_command(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Turtle files or folders to format (default: ontology/).")] = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="Change nothing; list the files that are not canonical and exit 1.")] = False,
+) -> None:
+    """Rewrite Turtle files in skillkg's one canonical form (never losing a triple)."""
+    from skillkg.formatting import FormatError, format_files
+
+    targets = paths or [config.project_root() / "ontology"]
+    try:
+        result = format_files(targets, check=check)
+    except FormatError as exc:
+        raise fail(str(exc), code=2) from exc
+    for exc in result.errors:
+        err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+    verb = "would reformat" if check else "reformatted"
+    for path in result.changed:
+        console.print(f"{verb} {path}", markup=False, highlight=False)
+    console.print(f"{len(result.changed)} {verb}, {len(result.unchanged)} already canonical, "
+                  f"{len(result.errors)} not formatted (errors)", highlight=False)
+    if result.errors or (check and result.changed):
+        raise typer.Exit(1)
+
+
+@app.command("diff")
+def diff_command(
+    base: Annotated[str, typer.Argument(help="The git revision to compare from (e.g. origin/main).")],
+    head: Annotated[str | None, typer.Argument(
+        help="The git revision to compare to (default: the working tree).")] = None,
+    no_reason: Annotated[bool, typer.Option(
+        "--no-reason", help="Do not compare what the reasoner infers.")] = False,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Also write the Markdown to this file (e.g. $GITHUB_STEP_SUMMARY).")] = None,
+) -> None:
+    """Semantic diff of ontology/ between two git revisions, as Markdown for a pull request."""
+    from skillkg.semdiff import DiffError, diff_revisions
+
+    try:
+        result = diff_revisions(config.project_root(), base, head, reason=not no_reason)
+    except DiffError as exc:
+        raise fail(str(exc), code=2) from exc
+    text = result.to_markdown()
+    sys.stdout.write(text)
+    if output is not None:
+        with output.open("a", encoding="utf-8") as handle:
+            handle.write(text)
+
+
+new_app = typer.Typer(help="Start a new record from a template (never overwrites a file).",
+                      no_args_is_help=True)
+app.add_typer(new_app, name="new")
+
+
+def _scaffold(kind: str, key: str, ontology: Path | None) -> None:
+    from skillkg.iris import IRIError
+    from skillkg.scaffold import ScaffoldError, create
+
+    folder = ontology or config.project_root() / "ontology"
+    try:
+        path = create(folder, kind, key)
+    except (ScaffoldError, IRIError) as exc:
+        raise fail(str(exc), code=2) from exc
+    console.print(f"created {path}: replace every TODO-..., then run "
+                  f"`skillkg validate {path}` and `skillkg fmt {path}`", highlight=False)
+
+
+_KEY_HELP = "The key: a lower-case slug (letters, digits, hyphens), e.g. triple-win."
+_ONTOLOGY_HELP = "The ontology folder (default: the project's ontology/)."
+
+
+@new_app.command("partnership")
+def new_partnership(
+    key: Annotated[str, typer.Argument(help=_KEY_HELP)],
+    ontology: Annotated[Path | None, typer.Option(help=_ONTOLOGY_HELP)] = None,
+) -> None:
+    """Scaffold ontology/partnerships/KEY.ttl for a partnership or programme."""
+    _scaffold("partnership", key, ontology)
+
+
+@new_app.command("agreement")
+def new_agreement(
+    key: Annotated[str, typer.Argument(help=_KEY_HELP)],
+    ontology: Annotated[Path | None, typer.Option(help=_ONTOLOGY_HELP)] = None,
+) -> None:
+    """Scaffold ontology/partnerships/KEY.ttl for an agreement, MoU or mutual recognition arrangement."""
+    _scaffold("agreement", key, ontology)
+
+
+@new_app.command("organisation")
+def new_organisation(
+    key: Annotated[str, typer.Argument(help=_KEY_HELP)],
+    ontology: Annotated[Path | None, typer.Option(help=_ONTOLOGY_HELP)] = None,
+) -> None:
+    """Scaffold ontology/vocab/organisation-KEY.ttl for a new stakeholder."""
+    _scaffold("organisation", key, ontology)

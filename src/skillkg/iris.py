@@ -19,6 +19,8 @@ ONTOLOGY = "https://w3id.org/skillkg/ontology"
 SKG = ONTOLOGY + "#"
 ID = "https://w3id.org/skillkg/id/"
 GRAPH = "https://w3id.org/skillkg/graph/"
+#: SHACL shapes of ontology/shapes.ttl; a shape's local name is the rule id `skillkg validate` reports.
+SHAPES = "https://w3id.org/skillkg/shapes#"
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -165,6 +167,7 @@ PREFIXES: dict[str, str] = {
     "prov": PROV,
     "org": ORG,
     "sh": SH,
+    "shape": SHAPES,
     "foaf": FOAF,
     "esco": ESCO_ISCO[:-1],
     "partnership": ID + "partnership/",
@@ -193,6 +196,7 @@ PREFIXES: dict[str, str] = {
     "scheme": ID + "scheme/",
     "document": ID + "document/",
     "passage": ID + "passage/",
+    "participation": ID + "participation/",
 }
 
 

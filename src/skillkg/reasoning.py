@@ -180,6 +180,24 @@ def _closure(store: Store) -> list[ox.Triple]:
     return sorted(seen, key=str)
 
 
+def infer(store: Store, graphs: Iterable[str] | None = None) -> list[ox.Triple]:
+    """Run HermiT over ``graphs`` (default: all) and return what it infers, without storing it.
+
+    Raises :class:`InconsistencyError` (with no culprits) if those graphs are inconsistent.
+    Used by ``skillkg validate`` and ``skillkg diff``.
+    """
+    return _run_hermit(_reasoner_input(store, graphs))
+
+
+def is_consistent(store: Store, graphs: Iterable[str] | None = None) -> bool:
+    """True if HermiT finds ``graphs`` (default: all graphs of ``store``) consistent."""
+    try:
+        infer(store, graphs)
+    except InconsistencyError:
+        return False
+    return True
+
+
 def locate_inconsistency(store: Store) -> list[str]:
     """Name the curated graphs that are inconsistent with the ontology and vocabularies alone."""
     base = [g for g in store.graphs()
