@@ -274,7 +274,8 @@ def search(
                       "\n".join(w.detail for w in r.why[:5]))
     console.print(table)
     if response.sparql:
-        err.print(f"[dim]SPARQL run ({response.took_ms:.0f} ms); rerun it with `skillkg sparql`:[/]")
+        err.print(f"[dim]answered in {response.took_ms:.0f} ms (a process's first question also "
+                  "loads the language pipeline); the SPARQL it ran, to rerun with `skillkg sparql`:[/]")
         err.print(response.sparql, markup=False)
 
 

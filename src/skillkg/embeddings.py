@@ -109,8 +109,12 @@ def load_embedder(name_or_path: str | None = None) -> Embedder:
     name = name_or_path or configured_model()
     os.environ.setdefault("HF_HUB_OFFLINE", "1") if Path(name).is_dir() else None
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     try:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every command
 
         model = SentenceTransformer(name, device="cpu")
     except Exception as exc:  # noqa: BLE001 - report any loading failure with the setting

@@ -59,7 +59,7 @@ MODEL_SETTINGS: dict[str, tuple[str, str]] = {
 LINKED_KINDS: frozenset[str] = frozenset({
     "country", "region", "grouping", "isco", "organisation", "gcm", "sdg", "feature",
     "prerequisite", "challenge", "stakeholder-kind", "framework", "process", "partnership",
-    "agreement", "recognition",
+    "agreement", "recognition", "training-location",
 })
 
 _FRAMEWORK_SDG = iris.individual("framework", "2030-agenda")

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from skillkg import iris
-from skillkg.index import fold, tokenize
+from skillkg.index import fold
 from skillkg.store import Store
 
 #: The longest question accepted, in characters.
@@ -46,6 +46,13 @@ _ARRANGEMENT_WORDS = re.compile(
     r"\b(partnerships?|agreements?|programmes?|programs?|schemes?|arrangements?|mous?|"
     r"memorand\w*|mras?|corridors?|projects?|initiatives?|pathways?|"
     r"partenariats?|accords?|projets?|dispositifs?|arrangements?|couloirs?|pmc|smps?)\b",
+    re.IGNORECASE,
+)
+#: The name of the concept, not a request for arrangements: "the five features of a skills
+#: mobility partnership" asks about the concept, "which partnerships…" asks for records.
+_CONCEPT_NAMES = re.compile(
+    r"\b(skills? mobility partnerships?|partenariats? (?:pour|de) la mobilit[ée] des "
+    r"comp[ée]tences|pmc|smps?)\b",
     re.IGNORECASE,
 )
 _PASSAGE_WORDS = re.compile(
@@ -122,28 +129,57 @@ def detect_language(text: str) -> str:
 
 # -- the occupation lexicon ----------------------------------------------------------
 
-_GENERIC_OCCUPATION_WORDS = {
-    "professional", "professionnel", "associate", "intermediaire", "worker", "travailleur",
-    "other", "autre", "not", "elsewhere", "classified", "and", "manager", "directeur",
-    "cadre", "personnel", "occupation", "profession", "technician", "technicien",
-    "assistant", "service", "related", "specialist", "specialiste", "operator", "clerk",
+#: Words that name an occupation in running text, English and French (folded: lower case,
+#: no accents), and the ISCO-08 groups they reach.  Exact ISCO labels ("nursing
+#: professionals") are linked by the language module's EntityRuler; this table adds the
+#: everyday words people type.  It is curated rather than derived from every word of every
+#: ISCO label, because label words such as "planning", "process" or "education" name
+#: managers, technicians or teachers, not what a question about partnerships means.
+#: Each code must be an ISCO-08 group; words are reduced to their top-most groups.
+OCCUPATION_WORDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("nurse", "nurses", "nursing", "infirmier", "infirmiers", "infirmiere",
+                     "infirmieres"), ("222", "322")),
+    **dict.fromkeys(("midwife", "midwives", "midwifery", "sage-femme", "sages-femmes"),
+                    ("2222", "3222")),
+    **dict.fromkeys(("doctor", "doctors", "physician", "physicians", "medecin", "medecins"),
+                    ("221",)),
+    **dict.fromkeys(("caregiver", "caregivers", "carer", "carers", "caregiving",
+                     "aide-soignant", "aides-soignants", "aide-soignante", "aides-soignantes"),
+                    ("532",)),
+    **dict.fromkeys(("engineer", "engineers", "engineering", "ingenieur", "ingenieurs",
+                     "ingenierie"), ("214", "215")),
+    **dict.fromkeys(("developer", "developers", "programmer", "programmers", "developpeur",
+                     "developpeurs", "programmeur", "programmeurs"), ("251",)),
+    **dict.fromkeys(("ict", "tic", "informatique", "informaticien", "informaticiens"),
+                    ("25", "35")),
+    **dict.fromkeys(("cook", "cooks", "cuisinier", "cuisiniers"), ("512",)),
+    **dict.fromkeys(("waiter", "waiters", "serveur", "serveurs"), ("5131",)),
+    **dict.fromkeys(("electrician", "electricians", "electricien", "electriciens"), ("741",)),
+    **dict.fromkeys(("mechanic", "mechanics", "mecanicien", "mecaniciens"), ("723",)),
+    **dict.fromkeys(("welder", "welders", "soudeur", "soudeurs"), ("7212",)),
+    **dict.fromkeys(("teacher", "teachers", "enseignant", "enseignants"), ("23",)),
+    **dict.fromkeys(("agricultural", "farm", "farmworker", "farmworkers", "agricole",
+                     "agricoles"), ("61", "92")),
+    **dict.fromkeys(("domestic", "domestiques"), ("9111",)),
+    **dict.fromkeys(("construction", "batiment"), ("71",)),
+    **dict.fromkeys(("driver", "drivers", "chauffeur", "chauffeurs"), ("83",)),
+    **dict.fromkeys(("physiotherapist", "physiotherapists", "kinesitherapeute",
+                     "kinesitherapeutes"), ("2264",)),
+    **dict.fromkeys(("pharmacist", "pharmacists", "pharmacien", "pharmaciens"), ("2262",)),
 }
 
 
 @dataclass(frozen=True)
 class OccupationLexicon:
-    """ISCO groups by the stemmed words of their labels, for words like "nursing"."""
+    """ISCO groups by the everyday words that name them (:data:`OCCUPATION_WORDS`)."""
 
     groups_by_word: dict[str, frozenset[str]]
     parent: dict[str, str]
     label: dict[str, str]
 
     def lookup(self, word: str) -> list[str]:
-        """The top-most ISCO groups whose labels contain ``word`` (stemmed)."""
-        toks = tokenize(word)
-        if not toks:
-            return []
-        hits = set(self.groups_by_word.get(toks[0], frozenset()))
+        """The top-most ISCO groups that ``word`` names (any case, with or without accents)."""
+        hits = set(self.groups_by_word.get(fold(word), frozenset()))
         top = []
         for iri in hits:
             ancestor = self.parent.get(iri)
@@ -158,8 +194,11 @@ class OccupationLexicon:
         return sorted(top)
 
 
-def build_lexicon(store: Store) -> OccupationLexicon:
-    """Read ISCO labels (English and French) and the hierarchy from ``store``."""
+def build_lexicon(store: Store, words: dict[str, tuple[str, ...]] | None = None
+                  ) -> OccupationLexicon:
+    """The lexicon of ``words`` (default :data:`OCCUPATION_WORDS`) over the ISCO groups of
+    ``store``, with their hierarchy and English labels; codes absent from the store are
+    left out."""
     rows = store.select(
         """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
         PREFIX skg: <https://w3id.org/skillkg/ontology#>
@@ -169,7 +208,6 @@ def build_lexicon(store: Store) -> OccupationLexicon:
           OPTIONAL { ?g skos:broader ?parent }
         }""" % (iris.ID + "isco/")
     )
-    words: dict[str, set[str]] = {}
     parent: dict[str, str] = {}
     label: dict[str, str] = {}
     for g, lab, par in rows.rows:
@@ -177,13 +215,11 @@ def build_lexicon(store: Store) -> OccupationLexicon:
             parent[g.value] = par.value
         if lab.language == "en" or g.value not in label:
             label[g.value] = lab.value
-        for tok in tokenize(lab.value):
-            if len(tok) >= 4 and not tok.isdigit() and tok not in _GENERIC_OCCUPATION_WORDS:
-                words.setdefault(tok, set()).add(g.value)
-    # words naming many unrelated groups ("equipment", "production") are not occupations
-    return OccupationLexicon(
-        {w: frozenset(gs) for w, gs in words.items() if len(gs) <= 12}, parent, label
-    )
+    groups = {
+        word: frozenset(iri for iri in (iris.isco(code) for code in codes) if iri in label)
+        for word, codes in (words or OCCUPATION_WORDS).items()
+    }
+    return OccupationLexicon({w: g for w, g in groups.items() if g}, parent, label)
 
 
 # -- directions ------------------------------------------------------------------------
@@ -199,6 +235,15 @@ _FROM = re.compile(r"\b(from|depuis|originating in|origin|d'origine|de|du|des|d'
 _TO = re.compile(
     r"\b(to|into|towards|in|vers|à destination de|a destination de|destination|en|au|aux)"
     + _ART + r"\s*$",
+    re.IGNORECASE,
+)
+
+
+#: "partenariats de l'UE", "accords du Japon": French "de" after an arrangement word says
+#: whose arrangement it is, not where workers come from.
+_OF_ARRANGEMENT = re.compile(
+    r"\b(partenariats?|accords?|programmes?|projets?|dispositifs?|arrangements?|"
+    r"m[ée]morandums?)\s+(de|du|des|d')" + _ART + r"\s*$",
     re.IGNORECASE,
 )
 
@@ -221,7 +266,8 @@ def _assign_directions(interp: Interpretation, places: list[Link], text: str) ->
             interp.destinations.append(nxt.iri)
             i += 2
             continue
-        if _FROM.search(before) and not _TO.search(before[-12:]):
+        if (_FROM.search(before) and not _TO.search(before[-12:])
+                and not _OF_ARRANGEMENT.search(before)):
             interp.origins.append(here.iri)
         elif _TO.search(before):
             interp.destinations.append(here.iri)
@@ -250,7 +296,7 @@ def interpret(text: str, store: Store, linker: Linker | None = None,
     query = validate_query(text)
     lang = language or detect_language(query)
     interp = Interpretation(query=query, language=lang, target="any")
-    if _ARRANGEMENT_WORDS.search(query):
+    if _ARRANGEMENT_WORDS.search(_CONCEPT_NAMES.sub(" ", query)):
         interp.target = "arrangement"
     elif _PASSAGE_WORDS.search(query):
         interp.target = "passage"
@@ -299,7 +345,10 @@ def interpret(text: str, store: Store, linker: Linker | None = None,
             interp.stakeholders.append(link.iri)
         elif link.kind not in _PLACE_KINDS and link.iri not in interp.concepts:
             interp.concepts.append(link.iri)
-    if interp.target == "any" and (places and (interp.occupations or interp.features)):
+    # places or occupations with a feature ("nurses from Asia", "mutual recognition of
+    # engineers") ask for the arrangements that link them
+    if interp.target == "any" and ((places and (interp.occupations or interp.features))
+                                   or (interp.occupations and interp.features)):
         interp.target = "arrangement"
     return interp
 

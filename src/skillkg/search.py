@@ -8,10 +8,13 @@ How a question is answered (:meth:`Searcher.search`):
    linked constraints become one parameterised SPARQL query (values are bound,
    never pasted into the text) using region containment (``skg:locatedIn``),
    grouping membership, the ISCO hierarchy (``skos:broader*``) and features.
-   If nothing satisfies every constraint, constraints are relaxed in this
-   order, and the response says which were dropped: features, then
-   objectives and stakeholders, then direction (from/to becomes either
-   way), then occupations, then places.
+   Places, direction and occupations are *hard* constraints: they filter.
+   Features, objectives and stakeholders are *soft*: arrangements meeting
+   every constraint come first, then, to fill the ``k`` results, those that
+   miss only soft ones (each says which it missed).  If nothing meets the
+   hard constraints, they are relaxed in this order and the response says
+   which were dropped: direction (from/to becomes either way), then
+   occupations, then places.
 3. **Rank** the candidates by reciprocal rank fusion (RRF, k=60) of the
    embedding ranking (FAISS, cosine) and the BM25 ranking, plus, in
    ``hybrid+graph`` mode, a graph ranking: entities the question names and
@@ -100,9 +103,15 @@ class _Constraint:
 
 
 def _place_group(var: str, country_var: str, prop: str) -> str:
+    """``?a prop ?country`` where the country is the place ``?var``, lies in it, or is a member
+    of it.  ``skg:locatedIn`` is read without a property path: the build's closure rules
+    write its transitive closure to the inferred graph, and the plain joins are an order of
+    magnitude faster than ``skg:locatedIn*``."""
+    c = f"?{country_var}"
     return (
-        f"?a {prop} ?{country_var} . "
-        f"{{ ?{country_var} skg:locatedIn* ?{var} }} UNION {{ ?{country_var} skg:memberOf ?{var} }}"
+        f"{{ ?a {prop} {c} . {c} skg:locatedIn ?{var} }} "
+        f"UNION {{ ?a {prop} ?{var} . BIND (?{var} AS {c}) }} "
+        f"UNION {{ ?a {prop} {c} . {c} skg:memberOf ?{var} }}"
     )
 
 
@@ -144,7 +153,9 @@ def constraints_for(interp: Interpretation, relaxed: set[str]) -> list[_Constrai
                                    "links {values} (either direction)", f"x{i}"))
         if loose:
             out.append(_Constraint(
-                "place", _place_group("place", "pc", "skg:participatingCountry"),
+                "place",
+                "{ " + _place_group("place", "pc", "skg:participatingCountry")
+                + " } UNION { ?a skg:coversGrouping ?place . BIND (?place AS ?pc) }",
                 {"place": loose}, "involves {values}", "pc"))
     if interp.occupations and "occupations" not in relaxed:
         out.append(_Constraint(
@@ -167,8 +178,11 @@ def constraints_for(interp: Interpretation, relaxed: set[str]) -> list[_Constrai
     return out
 
 
-RELAXATION_ORDER = ("features", "objectives and stakeholders", "direction", "occupations",
-                    "places")
+#: Constraints that rank rather than filter: arrangements missing them fill the results.
+SOFT_RELAXATIONS = ("features", "objectives and stakeholders")
+#: Constraints that filter, relaxed in this order only when nothing meets them.
+HARD_RELAXATIONS = ("direction", "occupations", "places")
+RELAXATION_ORDER = SOFT_RELAXATIONS + HARD_RELAXATIONS
 
 
 def constraint_query(constraints: list[_Constraint]) -> tuple[str, dict[str, list[str]]]:
@@ -203,6 +217,12 @@ class Searcher:
         self.index.check_model(self.embedder)
         self.linker = linker
         self._labels = {d.iri: d.label for d in self.index.docs}
+        self._labels.update(_place_labels(store))
+        # rows by document kind, computed once here rather than by a scan per request
+        by_kind: dict[str, list[int]] = defaultdict(list)
+        for i, d in enumerate(self.index.docs):
+            by_kind[d.kind].append(i)
+        self._rows_by_kind: dict[str, list[int]] = dict(by_kind)
 
     # -- rankings --------------------------------------------------------------------
     def _rankings(self, query: str, mode: str, rows: list[int] | None,
@@ -216,7 +236,9 @@ class Searcher:
 
     def _graph_ranking(self, interp: Interpretation) -> list[tuple[int, float]]:
         """Entities the question names, then passages mentioning them, by overlap."""
-        named = [link.iri for link in interp.links]
+        # only entities named by their labels: a word such as "trained" or "nurses" reaches
+        # a feature or an ISCO group, but the question is not about that concept itself
+        named = [link.iri for link in interp.links if link.how == "label"]
         if not named:
             return []
         scores: dict[int, float] = defaultdict(float)
@@ -248,24 +270,27 @@ class Searcher:
         interp = interpret(text, self.store, self.linker, language)
         query = interp.query
 
-        allowed = self._rows_of_type(type or ("arrangement" if interp.target == "arrangement"
-                                               and mode == "hybrid+graph" else None))
-        if type is None and interp.target == "passage" and mode == "hybrid+graph":
+        use_graph = mode == "hybrid+graph"
+        allowed = self._rows_of_type(type)
+        if type is None and interp.target == "passage" and use_graph:
             allowed = self._rows_of_type("passage")
 
-        sparql, relaxed, matches = None, [], {}
+        # The graph filters only questions about arrangements ("which partnerships…", or
+        # places and occupations with a feature); a place or concept named in any other
+        # question ranks results through the graph ranking but does not filter them.
+        sparql, relaxed, matches, missed = None, [], {}, {}
         candidate_rows = allowed
-        use_graph = mode == "hybrid+graph"
         if use_graph and interp.has_constraints() and (
             interp.target == "arrangement" or type in ("partnership", "agreement", "arrangement")
-            or (interp.origins or interp.destinations or interp.either_direction or interp.places)
         ):
-            sparql, relaxed, matches = self._constrain(interp)
+            sparql, relaxed, matches, missed = self._constrain(interp, k)
             arrangement_rows = {self.index.row_of[i] for i in matches if i in self.index.row_of}
-            candidate_rows = sorted(arrangement_rows & set(allowed) if allowed is not None
-                                    else arrangement_rows)
-            if type is None:
-                candidate_rows = sorted(arrangement_rows)
+            if arrangement_rows:
+                candidate_rows = sorted(arrangement_rows & set(allowed) if allowed is not None
+                                        else arrangement_rows)
+            elif type is None:
+                # nothing meets even the relaxed constraints: search arrangements without them
+                candidate_rows = self._rows_of_type("arrangement")
 
         depth = max(CANDIDATES, k * 5)
         rankings = self._rankings(query, mode, candidate_rows, depth)
@@ -285,10 +310,18 @@ class Searcher:
         if candidate_rows is not None:
             keep = set(candidate_rows)
             fused = [(r, s) for r, s in fused if r in keep]
+        if missed:
+            # arrangements meeting every constraint first, then those missing soft ones
+            tier = {self.index.row_of[a]: len(m) for a, m in missed.items()
+                    if a in self.index.row_of}
+            fused.sort(key=lambda rs: (tier.get(rs[0], 0), -rs[1], rs[0]))
         results = []
         for row, score in fused[:k]:
             doc = self.index.docs[row]
             why = self._explain(doc, row, interp, rankings, matches.get(doc.iri, {}))
+            if missed.get(doc.iri):
+                why.insert(0, Reason("unmet", "does not meet: " + ", ".join(
+                    _unmet(step, interp, self._labels) for step in missed[doc.iri])))
             results.append(Result(iri=doc.iri, label=doc.label, kind=doc.kind, types=doc.types,
                                   score=round(score, 6), why=why, snippet=_snippet(doc, query)))
         return SearchResponse(
@@ -300,32 +333,65 @@ class Searcher:
     def _rows_of_type(self, type_: str | None) -> list[int] | None:
         if type_ is None:
             return None
-        kinds = {"partnership", "agreement"} if type_ == "arrangement" else {type_}
-        return [i for i, d in enumerate(self.index.docs) if d.kind in kinds]
+        kinds = ("partnership", "agreement") if type_ == "arrangement" else (type_,)
+        if len(kinds) == 1:
+            return list(self._rows_by_kind.get(type_, ()))
+        return sorted(i for kind in kinds for i in self._rows_by_kind.get(kind, ()))
 
-    def _constrain(self, interp: Interpretation
-                   ) -> tuple[str, list[str], dict[str, dict[str, set[str]]]]:
-        relaxed: list[str] = []
-        for step in (None, *RELAXATION_ORDER):
+    def _constrain(self, interp: Interpretation, k: int
+                   ) -> tuple[str, list[str], dict[str, dict[str, set[str]]], dict[str, list[str]]]:
+        """Run the constraint query; return its SPARQL, the hard relaxations it needed, the
+        constraints each arrangement met, and the soft constraints each one missed.
+
+        Hard constraints are relaxed (:data:`HARD_RELAXATIONS`) until something meets them;
+        then soft ones (:data:`SOFT_RELAXATIONS`) are dropped one by one while fewer than
+        ``k`` arrangements qualify, and the newcomers of each step rank after those before.
+        The SPARQL returned is the last one run, whose answer holds every result.
+        """
+        hard: list[str] = []
+        for step in (None, *HARD_RELAXATIONS):
             if step is not None:
-                relaxed.append(step)
-            constraints = constraints_for(interp, set(relaxed))
-            if not constraints:
+                hard.append(step)
+            found = self._matches(interp, set(hard))
+            if found is None or found[1]:
                 break
-            sparql, bindings = constraint_query(constraints)
-            result = self.store.select(sparql, bindings)
-            if result.rows:
-                matches: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-                col = {v: i for i, v in enumerate(result.variables)}
-                for row in result.rows:
-                    a = row[col["a"]].value
-                    for c in constraints:
-                        value = row[col[c.variable]]
-                        if value is not None:
-                            matches[a][c.explain].add(value.value)
-                return render_sparql(sparql, bindings), _effective(relaxed, interp), matches
-        return (render_sparql(*constraint_query(constraints_for(interp, set())))
-                if constraints_for(interp, set()) else "", _effective(relaxed, interp), {})
+        if found is None:
+            return "", _effective(hard, interp), {}, {}
+        sparql, matches = found
+        missed: dict[str, list[str]] = {a: [] for a in matches}
+        soft: list[str] = []
+        for step in SOFT_RELAXATIONS:
+            if len(matches) >= k or not _effective([step], interp):
+                continue
+            soft.append(step)
+            more = self._matches(interp, {*hard, *soft})
+            if more is None:
+                break
+            sparql = more[0]  # the query that finds every result, strict ones included
+            for a, met in more[1].items():
+                if a not in matches:
+                    matches[a] = met
+                    missed[a] = list(soft)
+        return sparql, _effective(hard, interp), matches, missed
+
+    def _matches(self, interp: Interpretation, relaxed: set[str]
+                 ) -> tuple[str, dict[str, dict[str, set[str]]]] | None:
+        """Arrangements meeting the constraints of ``interp`` less ``relaxed``, with the values
+        that met each one; ``None`` when no constraint is left."""
+        constraints = constraints_for(interp, relaxed)
+        if not constraints:
+            return None
+        sparql, bindings = constraint_query(constraints)
+        result = self.store.select(sparql, bindings)
+        matches: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        col = {v: i for i, v in enumerate(result.variables)}
+        for row in result.rows:
+            a = row[col["a"]].value
+            for c in constraints:
+                value = row[col[c.variable]]
+                if value is not None:
+                    matches[a][c.explain].add(value.value)
+        return render_sparql(sparql, bindings), dict(matches)
 
     def _explain(self, doc: SearchDocument, row: int, interp: Interpretation,
                  rankings: dict[str, list[tuple[int, float]]],
@@ -407,3 +473,26 @@ def _snippet(doc: SearchDocument, query: str, width: int = 220) -> str:
     snippet = text[start: start + width].strip()
     return ("…" if start else "") + re.sub(r"\s+", " ", snippet) + (
         "…" if start + width < len(text) else "")
+
+
+def _unmet(step: str, interp: Interpretation, labels: dict[str, str]) -> str:
+    """The constraints a soft relaxation ``step`` dropped, in words."""
+    if step == "features":
+        values = interp.features
+    else:
+        values = [*interp.objectives, *interp.stakeholders]
+    names = ", ".join(labels.get(v, _short(v)) for v in values)
+    return f"{step} ({names})" if names else step
+
+
+def _place_labels(store: Store) -> dict[str, str]:
+    """English labels of the places, occupations and objectives a question can name, read once
+    so that explanations say "Philippines" rather than ``country/PHL``."""
+    rows = store.select(
+        _PREFIXES + """SELECT ?x ?label WHERE {
+          VALUES ?class { skg:Country skg:Region skg:Grouping skg:Occupation skg:PolicyObjective
+                          skg:SMPFeature }
+          ?x a ?class ; skos:prefLabel ?label . FILTER (lang(?label) = "en")
+        }"""
+    )
+    return {x.value: label.value for x, label in rows.rows}
