@@ -298,11 +298,25 @@ class Store:
 
     @classmethod
     def from_location(cls, location: str, read_only: bool = False) -> Store:
-        """Open a store from a location string: a directory, ``memory:`` or an endpoint URL."""
+        """Open a store from a location string: a directory, ``memory:`` or an endpoint URL.
+
+        For an endpoint URL (the SPARQL query endpoint), servers whose update and Graph
+        Store endpoints are not at Oxigraph's ``…/update`` and ``…/store`` are described
+        by ``$SKILLKG_STORE_UPDATE`` and ``$SKILLKG_STORE_GRAPH_STORE``; HTTP basic
+        credentials come from ``$SKILLKG_STORE_USER`` and ``$SKILLKG_STORE_PASSWORD``.
+        """
         if location == "memory:":
             return cls.memory()
         if location.startswith(("http://", "https://")):
-            return cls.remote(location)
+            import os
+
+            user = os.environ.get("SKILLKG_STORE_USER")
+            auth = (user, os.environ.get("SKILLKG_STORE_PASSWORD", "")) if user else None
+            return cls.remote(location,
+                              update_endpoint=os.environ.get("SKILLKG_STORE_UPDATE") or None,
+                              graph_store_endpoint=os.environ.get("SKILLKG_STORE_GRAPH_STORE")
+                              or None,
+                              auth=auth)
         return cls.open(location, read_only=read_only)
 
     @property
