@@ -33,7 +33,6 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
 
 import pyoxigraph as ox
 import yaml
@@ -41,6 +40,7 @@ from skillkg.ingest.cleaning import FOOTNOTE, NUMBERED, CleanDocument, clean
 from skillkg.ingest.readers import SUPPORTED_SUFFIXES, RawDocument, ReadError, read
 
 from skillkg import __version__, iris
+from skillkg.progress import Reporter, Silent
 
 #: The name and version the provenance records for this pipeline.
 PIPELINE_NAME = "skillkg-ingest"
@@ -70,27 +70,6 @@ _METADATA_FIELDS = {
 
 _RDF_TYPE = ox.NamedNode(iris.RDF + "type")
 _XSD_INT = ox.NamedNode(iris.XSD + "integer")
-
-
-class Reporter(Protocol):
-    """Receives progress (the build's and the CLI's reporter)."""
-
-    def stage(self, name: str, total: int | None = None) -> None: ...
-
-    def advance(self, detail: str = "") -> None: ...
-
-    def note(self, message: str) -> None: ...
-
-
-class _Silent:
-    def stage(self, name: str, total: int | None = None) -> None:
-        pass
-
-    def advance(self, detail: str = "") -> None:
-        pass
-
-    def note(self, message: str) -> None:
-        pass
 
 
 class IngestError(ValueError):
@@ -516,7 +495,7 @@ def ingest_paths(paths: Sequence[Path | str], store: object, progress: Reporter 
     written, so a failing file leaves the store as it was.  Two sources with
     the same key are an error for the second one.
     """
-    ui = progress or _Silent()
+    ui = progress or Silent()
     files, errors, skipped = discover_sources(Path(p) for p in paths)
     result = IngestResult(errors=list(errors), skipped=skipped)
     for message in skipped:

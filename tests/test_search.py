@@ -35,35 +35,28 @@ def searcher(built: tuple[Paths, object]) -> Iterator[Searcher]:
     yield Searcher(store, paths.index)
 
 
+#: Arrangements covering nursing (ISCO 222 or 322 and below) that link region ?a and region ?b,
+#: in either direction: the ground truth the search results are checked against.
+NURSING_BETWEEN = """
+  ?x a skg:MobilityArrangement ; skg:coversOccupation ?occ . ?occ skos:broader* ?nursing .
+  { ?x skg:originCountry ?o . ?o skg:locatedIn* ?a .
+    ?x skg:destinationCountry ?d . ?d skg:locatedIn* ?b }
+  UNION
+  { ?x skg:originCountry ?o . ?o skg:locatedIn* ?b .
+    ?x skg:destinationCountry ?d . ?d skg:locatedIn* ?a }
+"""
+
+
 def is_nursing_between(store: Store, arrangement: str, a: str, b: str) -> bool:
     """Whether ``arrangement`` covers nursing and links region ``a`` and region ``b``."""
-    return store.ask(
-        iris.sparql_prologue(["skg", "skos"]) + """
-        ASK {
-          ?x skg:coversOccupation ?occ . ?occ skos:broader* ?nursing .
-          { ?x skg:originCountry ?o . ?o skg:locatedIn* ?a .
-            ?x skg:destinationCountry ?d . ?d skg:locatedIn* ?b }
-          UNION
-          { ?x skg:originCountry ?o . ?o skg:locatedIn* ?b .
-            ?x skg:destinationCountry ?d . ?d skg:locatedIn* ?a }
-        }""",
-        {"x": arrangement, "nursing": NURSING, "a": a, "b": b},
-    )
+    return store.ask(iris.sparql_prologue(["skg", "skos"]) + "ASK {" + NURSING_BETWEEN + "}",
+                     {"x": arrangement, "nursing": NURSING, "a": a, "b": b})
 
 
 def expected_nursing_asia_europe(store: Store) -> set[str]:
-    """What the research query in queries/ returns (Asia to Europe), plus Europe to Asia."""
+    """Every nursing arrangement between Asia and Europe, in either direction."""
     rows = store.select(
-        iris.sparql_prologue(["skg", "skos"]) + """
-        SELECT DISTINCT ?x WHERE {
-          ?x a skg:MobilityArrangement ; skg:coversOccupation ?occ .
-          ?occ skos:broader* ?nursing .
-          { ?x skg:originCountry ?o . ?o skg:locatedIn* ?a .
-            ?x skg:destinationCountry ?d . ?d skg:locatedIn* ?b }
-          UNION
-          { ?x skg:originCountry ?o . ?o skg:locatedIn* ?b .
-            ?x skg:destinationCountry ?d . ?d skg:locatedIn* ?a }
-        }""",
+        iris.sparql_prologue(["skg", "skos"]) + "SELECT DISTINCT ?x WHERE {" + NURSING_BETWEEN + "}",
         {"nursing": NURSING, "a": ASIA, "b": EUROPE},
     )
     return set(rows.values("x"))

@@ -18,12 +18,12 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
 import pyoxigraph as ox
 
 from skillkg import __version__, iris
 from skillkg.config import Paths
+from skillkg.progress import Reporter, Silent
 from skillkg.reasoning import ReasoningReport, reason
 from skillkg.sources import discover, read_turtle
 from skillkg.store import Store
@@ -31,27 +31,6 @@ from skillkg.store import Store
 BUILD_GRAPH = iris.graph("build")
 MANIFEST = "manifest.json"
 KEEP_BUILDS = 2
-
-
-class Reporter(Protocol):
-    """Receives progress from a build; the CLI shows it with rich."""
-
-    def stage(self, name: str, total: int | None = None) -> None: ...
-
-    def advance(self, detail: str = "") -> None: ...
-
-    def note(self, message: str) -> None: ...
-
-
-class _Silent:
-    def stage(self, name: str, total: int | None = None) -> None:
-        pass
-
-    def advance(self, detail: str = "") -> None:
-        pass
-
-    def note(self, message: str) -> None:
-        pass
 
 
 class BuildError(RuntimeError):
@@ -148,7 +127,7 @@ def build(
     and :class:`BuildError` for anything else; in every case ``var/current``
     still points at the previous good build.
     """
-    ui = reporter or _Silent()
+    ui = reporter or Silent()
     started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     builds = paths.var / "builds"
     builds.mkdir(parents=True, exist_ok=True)
