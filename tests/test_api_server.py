@@ -270,6 +270,29 @@ def test_typing_a_question_shows_the_expected_partnership(server: str, browser: 
 
 
 @pytest.mark.browser
+def test_a_shared_search_link_runs_its_search(server: str, browser: object) -> None:
+    from urllib.parse import quote
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    question = "nurses from the Philippines to Germany"
+    browser.get(server + "/?q=" + quote(question))
+    WebDriverWait(browser, 120).until(
+        ec.presence_of_element_located((By.CSS_SELECTOR, "#results li.result")))
+    assert browser.find_element(By.ID, "q").get_attribute("value") == question
+    first = browser.find_element(By.CSS_SELECTOR, "#results li.result")
+    assert first.get_attribute("data-iri").endswith("/partnership/triple-win")
+    # and a search typed on the page puts its question in the address bar
+    box = browser.find_element(By.ID, "q")
+    box.clear()
+    box.send_keys("ASEAN engineers")
+    browser.find_element(By.ID, "search-button").click()
+    WebDriverWait(browser, 120).until(lambda d: "q=ASEAN+engineers" in d.current_url)
+
+
+@pytest.mark.browser
 def test_running_an_example_query_shows_its_rows(server: str, browser: object,
                                                  built_store: Store) -> None:
     from selenium.webdriver.common.by import By

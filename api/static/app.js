@@ -91,6 +91,8 @@ async function runSearch(event) {
       return;
     }
     const answer = await response.json();
+    // the address bar holds the question, so a search can be bookmarked and shared
+    history.replaceState(null, "", "/?" + params.toString());
     showInterpretation(answer.interpretation);
     showResults(answer);
     const relaxed = answer.relaxed && answer.relaxed.length ? ` (relaxed: ${answer.relaxed.join(", ")})` : "";
@@ -177,4 +179,11 @@ document.addEventListener("DOMContentLoaded", () => {
     $("sparql-editor").scrollIntoView();
   });
   loadExamples();
+  // a shared link (/?q=…&type=…) runs its search on arrival
+  const shared = new URLSearchParams(window.location.search);
+  if (shared.get("q")) {
+    $("q").value = shared.get("q");
+    if (shared.get("type")) $("type").value = shared.get("type");
+    $("search-form").requestSubmit();
+  }
 });
