@@ -14,7 +14,7 @@ import pytest
 
 from skillkg.build import BuildReport, build
 from skillkg.config import Paths
-from skillkg.sources import discover
+from skillkg.sources import discover, load
 from skillkg.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,8 +30,7 @@ def root() -> Path:
 def kg_store() -> Store:
     """An in-memory store holding every Turtle file of ontology/ (no reasoning, no documents)."""
     store = Store.memory()
-    for source in discover(ROOT / "ontology"):
-        store.replace_graph(source.graph, source.path.read_bytes(), "turtle")
+    load(store, discover(ROOT / "ontology"))
     return store
 
 

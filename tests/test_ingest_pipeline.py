@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from skillkg import iris
 from skillkg.cli import app
-from skillkg.sources import discover
+from skillkg.sources import discover, load
 from skillkg.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,8 +38,7 @@ def passage(n: int | str) -> str:
 def ontology_store() -> Store:
     """A fresh in-memory store with every Turtle file of ontology/ (labels for the linker)."""
     store = Store.memory()
-    for source in discover(ROOT / "ontology"):
-        store.replace_graph(source.graph, source.path.read_bytes(), "turtle")
+    load(store, discover(ROOT / "ontology"))
     return store
 
 
@@ -275,8 +274,7 @@ def test_the_gold_mentions_of_the_paper_score_at_least_90_percent() -> None:
 def test_the_ingest_command_writes_to_a_store_and_reports(tmp_path: Path) -> None:
     location = tmp_path / "store"
     with Store.open(location) as store:
-        for source in discover(ROOT / "ontology"):
-            store.replace_graph(source.graph, source.path.read_bytes(), "turtle")
+        load(store, discover(ROOT / "ontology"))
     del store
     gc.collect()  # release the RocksDB lock, as skillkg build does
     bad = tmp_path / "empty.txt"

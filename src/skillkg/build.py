@@ -25,7 +25,7 @@ from skillkg import __version__, iris
 from skillkg.config import Paths
 from skillkg.progress import Reporter, Silent
 from skillkg.reasoning import ReasoningReport, reason
-from skillkg.sources import discover, read_turtle
+from skillkg.sources import discover, load
 from skillkg.store import Store
 
 BUILD_GRAPH = iris.graph("build")
@@ -63,10 +63,7 @@ def load_sources(store: Store, ontology_dir: Path, report: BuildReport, ui: Repo
     """Parse every Turtle file of ``ontology_dir`` into its own named graph."""
     files = discover(ontology_dir)
     ui.stage("load ontology, vocabularies and records", total=len(files))
-    for source in files:
-        data = read_turtle(source.path)  # raises SourceError with file and line
-        store.replace_graph(source.graph, data, "turtle")
-        ui.advance(source.path.name)
+    load(store, files, on_file=lambda source: ui.advance(source.path.name))
     report.files = len(files)
 
 

@@ -14,12 +14,17 @@ came from (``GRAPH ?g``) and a rebuild replaces a file's triples whole:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from skillkg import iris
+
+if TYPE_CHECKING:
+    from skillkg.store import Store
 
 
 @dataclass(frozen=True)
@@ -98,3 +103,17 @@ def triples(path: Path) -> list[ox.Triple]:
     """Parse ``path`` (Turtle) into pyoxigraph triples, raising :class:`SourceError` if bad."""
     data = read_turtle(path)
     return list(ox.parse(data, format=ox.RdfFormat.TURTLE, base_iri=iris.ID))
+
+
+def load(store: Store, sources: list[SourceFile],
+         on_file: Callable[[SourceFile], None] | None = None) -> None:
+    """Parse each of ``sources`` (from :func:`discover`) into its own named graph of ``store``.
+
+    Each file is checked before its graph is replaced (:func:`read_turtle`), so a bad file
+    raises :class:`SourceError` and leaves its graph as it was.  ``on_file`` is called after
+    each file is loaded.
+    """
+    for source in sources:
+        store.replace_graph(source.graph, read_turtle(source.path), "turtle")
+        if on_file is not None:
+            on_file(source)
