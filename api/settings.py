@@ -25,17 +25,24 @@ class SettingsError(ValueError):
     """A setting has a value the service cannot use; the message names the setting."""
 
 
+#: Defaults of the limits, used by :class:`ApiSettings` and when the environment is silent.
+DEFAULT_TIME_LIMIT = 30.0
+DEFAULT_ROW_LIMIT = 10_000
+DEFAULT_WORKERS = 2
+DEFAULT_MAX_BODY = 1_000_000
+
+
 @dataclass(frozen=True)
 class ApiSettings:
     """What the service serves and how far it lets one request go."""
 
     build_dir: Path
     queries_dir: Path | None = None
-    time_limit: float = 30.0
-    row_limit: int = 10_000
-    workers: int = 2
+    time_limit: float = DEFAULT_TIME_LIMIT
+    row_limit: int = DEFAULT_ROW_LIMIT
+    workers: int = DEFAULT_WORKERS
     service_allow_list: tuple[str, ...] = field(default_factory=tuple)
-    max_body_bytes: int = 1_000_000
+    max_body_bytes: int = DEFAULT_MAX_BODY
     #: How long a request waits for a free query worker before it is told to retry.
     queue_wait: float | None = None
 
@@ -89,11 +96,11 @@ def settings_from_env(build_dir: Path | None = None, **overrides: object) -> Api
     values: dict[str, object] = {
         "build_dir": current.resolve(),
         "queries_dir": paths.queries if paths.queries.is_dir() else None,
-        "time_limit": float(_env_number("SKILLKG_SPARQL_TIME_LIMIT", float, 30.0)),
-        "row_limit": int(_env_number("SKILLKG_SPARQL_ROW_LIMIT", int, 10_000)),
-        "workers": int(_env_number("SKILLKG_SPARQL_WORKERS", int, 2)),
+        "time_limit": float(_env_number("SKILLKG_SPARQL_TIME_LIMIT", float, DEFAULT_TIME_LIMIT)),
+        "row_limit": int(_env_number("SKILLKG_SPARQL_ROW_LIMIT", int, DEFAULT_ROW_LIMIT)),
+        "workers": int(_env_number("SKILLKG_SPARQL_WORKERS", int, DEFAULT_WORKERS)),
         "service_allow_list": services,
-        "max_body_bytes": int(_env_number("SKILLKG_MAX_BODY", int, 1_000_000)),
+        "max_body_bytes": int(_env_number("SKILLKG_MAX_BODY", int, DEFAULT_MAX_BODY)),
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     return ApiSettings(**values)  # type: ignore[arg-type]
